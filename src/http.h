@@ -5,7 +5,10 @@
  * signs each attempt with SigV4 (fresh X-Amz-Date), retries like the SDKs'
  * "standard" mode, corrects clock skew from the server's Date header, caps
  * the response size, and turns AWS error bodies (JSON `__type` or XML
- * `<Code>`) into a typed bl_error. TLS verification is always on. */
+ * `<Code>`) into a typed bl_error. TLS verification is always on.
+ *
+ * Threads: a client belongs to one thread at a time; create and free clients from one thread
+ * (the first client calls curl_global_init). */
 #ifndef BUCKETLIST_HTTP_H
 #define BUCKETLIST_HTTP_H
 
@@ -16,6 +19,7 @@
 #include "buf.h"
 #include "credentials.h"
 #include "error.h"
+#include "retry.h"
 #include "sigv4.h"
 
 typedef struct {
@@ -85,5 +89,9 @@ time_t http_client_now(const http_client *c);
 long http_client_clock_offset(const http_client *c);
 /* The configuration the client was made with. */
 const http_config *http_client_config(const http_client *c);
+/* Sets the learned clock offset (seconds added to time(NULL)); e.g. to carry it over to a new client. */
+void http_client_set_clock_offset(http_client *c, long offset);
+/* Replaces the backoff's random source (NULL restores the default); tests make backoff deterministic. */
+void http_client_set_random(http_client *c, retry_random_fn fn, void *ctx);
 
 #endif

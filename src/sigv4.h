@@ -47,12 +47,22 @@ typedef struct {
     char *string_to_sign;
     char signature[65];
     char *authorization;               /* value of the Authorization header */
-    http_header added[SIGV4_MAX_ADDED]; /* headers to add, in this order, Authorization last */
+    char *payload_hash;                /* line 6 of the canonical request (value of X-Amz-Content-Sha256) */
+    char *security_token;              /* copy of the session token, NULL without one (wiped on free) */
+    /* Headers to add, in this order: X-Amz-Date, X-Amz-Security-Token (with a session token),
+     * X-Amz-Content-Sha256 (when asked), Authorization last. The values point into this struct.
+     * A header of the same name the caller passed was ignored while signing: send these instead. */
+    http_header added[SIGV4_MAX_ADDED];
     size_t n_added;
 } sigv4_result;
 
 /* Signs the request. `query` is without the leading '?', may be NULL or "".
- * Headers must include Host. Returns 0, or -1 with err set. The derived signing key is wiped. */
+ * Headers must include Host. Headers that proxies or libcurl add or rewrite (User-Agent, Expect,
+ * Transfer-Encoding, Connection, ...) are not signed; Authorization and X-Amz-Date from the caller are
+ * ignored (ours replace them), as are X-Amz-Security-Token when the credentials carry a token and
+ * X-Amz-Content-Sha256 when add_content_sha256 is set.
+ * Returns 0, or -1 with err set (out is then empty; sigv4_result_free on it is harmless).
+ * The derived signing key is wiped. */
 int sigv4_sign(const sigv4_params *params, const char *method, const char *path, const char *query,
                const http_header *headers, size_t n_headers, const void *body, size_t body_len,
                sigv4_result *out, bl_error *err);
@@ -67,7 +77,8 @@ bool sigv4_uri_encode(buf_t *out, const char *s, size_t len, bool keep_slash);
 /* Pieces exposed for unit tests. */
 int sigv4_canonical_query(const char *query, buf_t *out, bl_error *err);
 int sigv4_canonical_path(const char *path, bool normalize, buf_t *out, bl_error *err);
-/* Trims and squeezes whitespace runs (including folded line breaks) to one space. */
+/* Trims and squeezes whitespace runs (including folded line breaks) to one space. Appends to out.
+ * Returns 0, or -1 on overflow. */
 int sigv4_canonical_header_value(const char *value, buf_t *out);
 /* kSigning for (secret, yyyymmdd, region, service). */
 bool sigv4_signing_key(const char *secret, const char *yyyymmdd, const char *region, const char *service,
