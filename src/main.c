@@ -140,6 +140,8 @@ int main(int argc, char **argv)
         log_event("info", "S3 credentials loaded from Secrets Manager (bootstrap credentials: %s; S3 region %s)",
                   worker_bootstrap_source(w), worker_s3_region(w));
 
+    worker_take_upstream_calls(w); /* the start-up fetch is not part of the first request */
+
     if (FCGX_Init() != 0) {
         log_event("error", "FCGX_Init failed");
         worker_free(w);

@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 {
     int count = 1;
     if (argc == 3 && strcmp(argv[1], "--count") == 0)
-        count = atoi(argv[2]) > 0 ? atoi(argv[2]) : 1;
+        count = (int)strtol(argv[2], NULL, 10) > 0 ? (int)strtol(argv[2], NULL, 10) : 1;
     bl_error err;
     bl_error_clear(&err);
     http_config cfg;
