@@ -43,7 +43,7 @@ stop_pidfile() {  # file pattern name
   [ -f "$file" ] || return 0
   while read -r pid; do
     [[ "$pid" =~ ^[0-9]+$ ]] && pid_is "$pid" "$pattern" && pids+=("$pid")
-  done <"$file"
+  done < <(cat "$file"; echo)
   if [ ${#pids[@]} -gt 0 ]; then
     kill -TERM "${pids[@]}" 2>/dev/null || true
     for _ in $(seq 1 50); do
@@ -82,14 +82,14 @@ already_running() {
     [ -f "$RUN/$f.pid" ] || continue
     while read -r pid; do
       [[ "$pid" =~ ^[0-9]+$ ]] && [ -d "/proc/$pid" ] && return 0
-    done <"$RUN/$f.pid"
+    done < <(cat "$RUN/$f.pid"; echo)
   done
   return 1
 }
 
 show_logs() {
   local f
-  for f in "$RUN/moto.log" "$RUN/worker.log" "$RUN/nginx-error.log"; do
+  for f in "$@" "$RUN/worker.log" "$RUN/nginx-error.log"; do
     [ -s "$f" ] || continue
     echo "---- last lines of $(rel "$f")" >&2
     tail -n 15 "$f" >&2
@@ -97,6 +97,7 @@ show_logs() {
 }
 
 fail() { echo "demo: $*" >&2; show_logs; stop_all >/dev/null 2>&1 || true; exit 1; }
+fail_with() { local log=$1; shift; echo "demo: $*" >&2; show_logs "$log"; stop_all >/dev/null 2>&1 || true; exit 1; }
 
 render_nginx_conf() {
   local user_line=""
@@ -129,7 +130,8 @@ worker_env() {
     # shellcheck disable=SC1091
     . "$RUN/bootstrap.env"
     set +a
-    export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+    export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent/aws-config \
+      AWS_SHARED_CREDENTIALS_FILE=/nonexistent/aws-credentials
   fi
   export BUCKETLIST_LOG_FILE="$RUN/worker.log"
 }
@@ -175,7 +177,7 @@ if [ "$mode" = moto ]; then
   "$PYTHON" "$root/scripts/moto-server.py" --port "$MOTO_PORT" \
     --request-log "$RUN/moto-requests.log" >"$RUN/moto.log" 2>&1 &
   echo $! >"$RUN/moto.pid"
-  wait_for_ready_line "$RUN/moto.log" "$(cat "$RUN/moto.pid")" 30 || fail "moto did not start"
+  wait_for_ready_line "$RUN/moto.log" "$(cat "$RUN/moto.pid")" 30 || fail_with "$RUN/moto.log" "moto did not start"
   "$PYTHON" "$root/scripts/seed-moto.py" --endpoint "http://127.0.0.1:$MOTO_PORT" \
     --out "$RUN/bootstrap.env" | sed 's/^seed-moto: /demo: seeded: /' || fail "seeding moto failed"
 fi
