@@ -59,6 +59,8 @@ endif
 
 .PHONY: all deps check test unit asan valgrind install uninstall clean demo demo-stop run tools
 .DEFAULT_GOAL := all
+# Keep intermediate objects so a second `make` has nothing to do.
+.SECONDARY:
 
 all: $(WORKER)
 
@@ -105,7 +107,7 @@ deps:
 test-build: $(WORKER) $(UNIT_BINS) $(TOOL_BINS) $(SUITE)
 
 # README command 2: install what is missing, then run every suite.
-check: deps
+check:
 	@scripts/install-deps.sh --browser
 	@$(MAKE) --no-print-directory test-build
 	@scripts/run-tests.sh
@@ -113,10 +115,11 @@ check: deps
 unit: $(UNIT_BINS) $(SUITE)
 	@scripts/run-tests.sh --unit-only
 
-# ASan + UBSan build running the unit tests and the SigV4 suite.
+# ASan + UBSan build running the unit tests and the SigV4 suite; ASAN_ALL=1 adds the
+# integration tests (tools and worker built with the sanitizers).
 asan:
 	@$(MAKE) --no-print-directory SANITIZE=1 test-build
-	@BUILD=build-asan scripts/run-tests.sh --unit-only
+	@BUILD=build-asan scripts/run-tests.sh $(if $(ASAN_ALL),--no-browser,--unit-only)
 
 valgrind: test-build
 	@VALGRIND=1 scripts/run-tests.sh --unit-only

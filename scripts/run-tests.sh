@@ -16,7 +16,11 @@ BUILD=${BUILD:-build}
 PYTHON=${PYTHON:-python3}
 export BUILD PYTHON BUCKETLIST_ROOT="$root"
 unit_only=0
-[ "${1:-}" = "--unit-only" ] && unit_only=1
+browser=1
+case "${1:-}" in
+  --unit-only) unit_only=1 ;;
+  --no-browser) browser=0 ;;
+esac
 
 total_pass=0
 total_fail=0
@@ -90,12 +94,12 @@ if wants sigv4; then
   suite_cmd=(tests/sigv4-suite)
   [ "${VALGRIND:-0}" = 1 ] && suite_cmd=(valgrind -q --error-exitcode=99 --leak-check=full tests/sigv4-suite)
   [ "$BUILD" = build-asan ] && suite_cmd=("$BUILD/sigv4-suite")
-  run_suite sigv4-vectors "${suite_cmd[@]}" tests/data/sigv4/*/
+  run_suite sigv4-vectors "${suite_cmd[@]}" tests/data/sigv4/*/ tests/data/sigv4-extra/*/
 fi
 
 if [ "$unit_only" = 0 ]; then
   wants integration && run_suite integration "$PYTHON" tests/integration/run.py
-  if wants browser; then
+  if [ "$browser" = 1 ] && wants browser; then
     run_suite browser node tests/browser/page.test.mjs
   fi
 fi
