@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_read.h"
 #include "timeutil.h"
 
 void creds_ctx_init(creds_ctx *ctx, http_client *http, time_t now)
@@ -53,40 +54,7 @@ const char *creds_getenv(const char *name)
 int creds_read_file(const char *path, const char *what, buf_t *out, bl_error *err)
 {
     buf_init(out, CREDS_TOKEN_FILE_MAX);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return bl_error_set(err, BL_ERR_CONFIG, "cannot read the %s %s: %s; check that the file exists and is readable",
-                            what, path, strerror(errno));
-    int rc = -1;
-    char chunk[4096];
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        bl_error_set(err, BL_ERR_CONFIG, "the %s %s is not a regular file", what, path);
-        goto cleanup;
-    }
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            bl_error_set(err, BL_ERR_CONFIG, "cannot read the %s %s: %s", what, path, strerror(errno));
-            goto cleanup;
-        }
-        if (n == 0)
-            break;
-        if (!buf_append(out, chunk, (size_t)n)) {
-            bl_error_set(err, BL_ERR_CONFIG, "the %s %s is larger than %u KiB", what, path,
-                         CREDS_TOKEN_FILE_MAX / 1024u);
-            goto cleanup;
-        }
-    }
-    rc = 0;
-cleanup:
-    OPENSSL_cleanse(chunk, sizeof chunk);
-    close(fd);
-    if (rc != 0)
-        buf_free(out);
-    return rc;
+    return file_read_all(path, what, out, NULL, err);
 }
 
 /* json-c keeps its own copies of strings; overwrite the ones that hold secrets before the object

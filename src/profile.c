@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "file_read.h"
 
 void aws_profile_init(aws_profile *p)
 {
@@ -272,44 +273,14 @@ static int read_file(const char *path, const char *what, buf_t *b, bool *missing
         *missing = true;
         return 0;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR) {
-            *missing = true;
-            return 0;
-        }
-        return bl_error_set(err, BL_ERR_CONFIG, "cannot open the AWS %s file %s: %s; fix its permissions or unset %s",
-                            what, path, strerror(errno),
-                            strcmp(what, "config") == 0 ? "AWS_CONFIG_FILE" : "AWS_SHARED_CREDENTIALS_FILE");
-    }
-    int rc = -1;
-    char chunk[4096];
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        bl_error_set(err, BL_ERR_CONFIG, "the AWS %s file %s is not a regular file", what, path);
-        goto cleanup;
-    }
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            bl_error_set(err, BL_ERR_CONFIG, "cannot read the AWS %s file %s: %s", what, path, strerror(errno));
-            goto cleanup;
-        }
-        if (n == 0)
-            break;
-        if (!buf_append(b, chunk, (size_t)n)) {
-            bl_error_set(err, BL_ERR_CONFIG, "the AWS %s file %s is larger than %u KiB; it cannot be a valid %s file",
-                         what, path, AWS_PROFILE_FILE_MAX / 1024u, what);
-            goto cleanup;
-        }
-    }
-    rc = 0;
-cleanup:
-    OPENSSL_cleanse(chunk, sizeof chunk);
-    close(fd);
-    return rc;
+    char label[32];
+    snprintf(label, sizeof label, "AWS %s file", what);
+    if (file_read_all(path, label, b, missing, err) == 0)
+        return 0;
+    size_t len = strlen(err->message);
+    snprintf(err->message + len, sizeof err->message - len, " (or unset %s)",
+             strcmp(what, "config") == 0 ? "AWS_CONFIG_FILE" : "AWS_SHARED_CREDENTIALS_FILE");
+    return -1;
 }
 
 static bool valid_profile_name(const char *name)
