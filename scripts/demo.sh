@@ -35,8 +35,10 @@ die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 # --- stopping, by PID files only ------------------------------------------
 # A PID is signalled only if /proc says it is still the program we started.
 pid_is() {  # pid pattern
-  [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q -- "$2"
+  [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "$2"
 }
+# Still running (an exiting process or an unreaped zombie counts as gone).
+running() { [ -r "/proc/$1/stat" ] && ! grep -q ') [ZX] ' "/proc/$1/stat" 2>/dev/null; }
 
 stop_pidfile() {  # file pattern name
   local file=$1 pattern=$2 name=$3 pid pids=()
@@ -48,12 +50,12 @@ stop_pidfile() {  # file pattern name
     kill -TERM "${pids[@]}" 2>/dev/null || true
     for _ in $(seq 1 50); do
       local alive=0
-      for pid in "${pids[@]}"; do pid_is "$pid" "$pattern" && alive=1; done
+      for pid in "${pids[@]}"; do running "$pid" && alive=1; done
       [ "$alive" = 0 ] && break
       sleep 0.1
     done
     for pid in "${pids[@]}"; do
-      if pid_is "$pid" "$pattern"; then kill -KILL "$pid" 2>/dev/null || true; fi
+      if running "$pid" && pid_is "$pid" "$pattern"; then kill -KILL "$pid" 2>/dev/null || true; fi
     done
     say "stopped $name (pid ${pids[*]})"
   fi
@@ -103,7 +105,7 @@ render_nginx_conf() {
   local user_line=""
   [ "$(id -u)" -eq 0 ] && user_line="user root root;"
   mkdir -p "$RUN/nginx-tmp"
-  sed -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$PORT|g" -e "s|@WWW@|$root/www|g" \
+  sed -e "s|@RUN@|$RUN|g" -e "s|@LISTEN@|127.0.0.1:$PORT|g" -e "s|@WWW@|$root/www|g" \
       -e "s|@FCGI@|unix:$RUN/fcgi.sock|g" -e "s|@FASTCGI_PARAMS@|$FASTCGI_PARAMS|g" \
       -e "s|@USER_LINE@|$user_line|" "$root/nginx/dev.conf.in" >"$RUN/nginx.conf"
 }
@@ -175,7 +177,7 @@ trap 'stop_all; exit 143' TERM
 if [ "$mode" = moto ]; then
   say "starting moto on 127.0.0.1:$MOTO_PORT (signature checks on)"
   "$PYTHON" "$root/scripts/moto-server.py" --port "$MOTO_PORT" \
-    --request-log "$RUN/moto-requests.log" >"$RUN/moto.log" 2>&1 &
+    --request-log "$RUN/moto-requests.log" >"$RUN/moto.log" 2>&1 </dev/null &
   echo $! >"$RUN/moto.pid"
   wait_for_ready_line "$RUN/moto.log" "$(cat "$RUN/moto.pid")" 30 || fail_with "$RUN/moto.log" "moto did not start"
   "$PYTHON" "$root/scripts/seed-moto.py" --endpoint "http://127.0.0.1:$MOTO_PORT" \
@@ -200,7 +202,8 @@ say "started $WORKERS worker processes on $(rel "$RUN")/fcgi.sock"
 
 render_nginx_conf
 "$NGINX" -t -q -p "$RUN/" -e "$RUN/nginx-error.log" -c "$RUN/nginx.conf" || fail "nginx rejected $(rel "$RUN")/nginx.conf"
-"$NGINX" -p "$RUN/" -e "$RUN/nginx-error.log" -c "$RUN/nginx.conf" &
+# Its own output goes to a file: a caller reading our stdout must not wait on nginx.
+"$NGINX" -p "$RUN/" -e "$RUN/nginx-error.log" -c "$RUN/nginx.conf" >"$RUN/nginx.out" 2>&1 </dev/null &
 nginx_pid=$!
 
 ok=0

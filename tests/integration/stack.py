@@ -276,7 +276,7 @@ class Stack:
         os.makedirs(os.path.join(self.dir, "nginx-tmp"), exist_ok=True)
         with open(os.path.join(ROOT, "nginx", "dev.conf.in")) as f:
             conf = f.read()
-        subst = {"@RUN@": self.dir, "@PORT@": str(self.port), "@WWW@": os.path.join(ROOT, "www"),
+        subst = {"@RUN@": self.dir, "@LISTEN@": "127.0.0.1:%d" % self.port, "@WWW@": os.path.join(ROOT, "www"),
                  "@FCGI@": "unix:" + self.socket, "@FASTCGI_PARAMS@": FASTCGI_PARAMS,
                  "@USER_LINE@": "user root root;" if os.geteuid() == 0 else ""}
         for k, v in subst.items():

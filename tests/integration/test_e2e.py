@@ -9,7 +9,7 @@ import time
 import unittest
 
 import harness
-from fcgi_client import fcgi_get
+import fcgi_client
 from stack import Stack
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -170,9 +170,9 @@ class TestThreeBuckets(StackCase):
         status, hdrs, body = self.get("/nope")
         self.assertEqual(status, 404)
         # The worker's own answer for a path nginx would never send it.
-        status, hdrs, body, _ = fcgi_get(self.st.socket, "/nope")
+        status, hdrs, body = fcgi_client.request(self.st.socket, "GET", "/nope")
         self.assertEqual(status, 404, body)
-        status, hdrs, body, _ = fcgi_get(self.st.socket, "/buckets", method="DELETE")
+        status, hdrs, body = fcgi_client.request(self.st.socket, "DELETE", "/buckets")
         self.assertEqual(status, 405, body)
         self.assertIn("GET", hdrs.get("allow", ""))
 
