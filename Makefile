@@ -57,7 +57,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps check test unit asan valgrind install uninstall clean demo demo-stop run tools
+.PHONY: bench all deps check test unit asan valgrind install uninstall clean demo demo-stop run tools
 .DEFAULT_GOAL := all
 # Keep intermediate objects so a second `make` has nothing to do.
 .SECONDARY:
@@ -123,6 +123,10 @@ asan:
 
 valgrind: test-build
 	@VALGRIND=1 scripts/run-tests.sh --unit-only
+
+# Latency/throughput figures of the whole stack (reports, asserts nothing).
+bench: all
+	@$(PYTHON) bench/latency.py
 
 # README command 1: the whole stack against a local AWS emulator (moto).
 demo: deps all
