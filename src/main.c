@@ -8,6 +8,8 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +30,15 @@ static void on_stop_signal(int sig)
     (void)sig;
     stop_requested = 1;
     FCGX_ShutdownPending();
+}
+
+/* The process will hold keys in memory: keep them out of core files and away from same-user
+ * debuggers (PR_SET_DUMPABLE also blocks ptrace attach by other processes of this user). */
+static void protect_memory(void)
+{
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 static void usage(FILE *out)
@@ -89,6 +100,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    protect_memory();
     char msg[512];
     if (log_open(log_file, msg, sizeof msg) != 0) {
         fprintf(stderr, "bucketlist.fcgi: %s\n", msg);

@@ -95,6 +95,12 @@ class WorkerTests(unittest.TestCase):
         self.assertEqual(self.fake.stats()["sm_calls"], 1)
         self.assert_no_secret_values(body, self.log_text())
 
+    def test_keys_cannot_reach_a_core_file(self):
+        w, addr = self.start_worker()
+        with open("/proc/%d/limits" % w.pid) as f:
+            core = [l for l in f if l.startswith("Max core file size")][0].split()
+        self.assertEqual(core[4:6], ["0", "0"], core)
+
     def test_head_sends_headers_only(self):
         w, addr = self.start_worker()
         status, headers, body = fcgi_client.request(addr, method="HEAD")
