@@ -125,19 +125,25 @@ valgrind: test-build
 	@VALGRIND=1 scripts/run-tests.sh --unit-only
 
 # Latency/throughput figures of the whole stack (reports, asserts nothing).
-bench: all
+bench:
+	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory all
 	@$(PYTHON) bench/latency.py
 
 # README command 1: the whole stack against a local AWS emulator (moto).
-demo: deps all
+# Dependencies first, then the build: on a fresh machine the build needs them.
+demo:
+	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
 demo-stop:
 	@scripts/demo.sh --stop
 
 # The same against real AWS, from the user's own credentials.
-run: all
+run:
 	@scripts/install-deps.sh --runtime
+	@$(MAKE) --no-print-directory all
 	@scripts/run.sh
 
 install: $(WORKER)

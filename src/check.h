@@ -8,5 +8,7 @@
 #include "config.h"
 
 int check_run(const worker_config *cfg);
+/* The summary's failure lines for a configuration that could not even be read. */
+void check_report_config_error(const bl_error *err);
 
 #endif

@@ -4,6 +4,8 @@
 #ifndef BUCKETLIST_CONFIG_H
 #define BUCKETLIST_CONFIG_H
 
+#include <stdbool.h>
+
 #include "error.h"
 
 typedef struct {
@@ -13,6 +15,7 @@ typedef struct {
     int refetch_interval_s;    /* BUCKETLIST_REFETCH_INTERVAL: min seconds between secret re-fetches, default 30 */
     int retry_min_s;           /* BUCKETLIST_RETRY_MIN: first wait after a transient start-up failure, default 5 */
     int retry_max_s;           /* BUCKETLIST_RETRY_MAX: longest wait between start-up retries, default 60 */
+    bool one_shot;             /* --check: report a transient failure instead of scheduling a retry */
 } worker_config;
 
 #define SECRET_ID_MAX 2048

@@ -49,8 +49,7 @@ static int send_headers(response *r, int status, const char *type, const char *e
 {
     char head[512];
     int n = snprintf(head, sizeof head,
-                     "Status: %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\nVary: Accept\r\n"
-                     "X-Content-Type-Options: nosniff\r\n%s\r\n",
+                     "Status: %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\nVary: Accept\r\n%s\r\n",
                      render_status_line(status), type, extra ? extra : "");
     r->headers_sent = true;
     r->status = status;

@@ -110,7 +110,10 @@ int main(int argc, char **argv)
     bl_error_clear(&err);
     worker_config cfg;
     if (worker_config_from_env(&cfg, &err) != 0) {
-        log_event("error", "%s", err.message);
+        if (check)
+            check_report_config_error(&err);
+        else
+            log_event("error", "%s", err.message);
         return EXIT_FATAL;
     }
     if (check)

@@ -1,6 +1,8 @@
 #include "request.h"
 
 #include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -14,16 +16,66 @@ static void copy_path(char *out, size_t out_len, const char *uri)
     out[n] = '\0';
 }
 
+/* The q-value the Accept header gives `type` (e.g. "application/json"): from the most specific
+ * matching range (exact, then "application/\*", then "\*\/\*"), -1 when nothing matches. *pos gets the
+ * index of the exact entry, or INT_MAX. */
+static double accept_q(const char *accept, const char *type, int *pos)
+{
+    size_t major_len = strcspn(type, "/");
+    double q_by_rank[3] = {-1, -1, -1}; /* exact, type/\*, \*\/\* */
+    *pos = INT_MAX;
+    int index = 0;
+    for (const char *p = accept; *p != '\0'; index++) {
+        size_t len = strcspn(p, ",");
+        const char *end = p + len;
+        while (p < end && isspace((unsigned char)*p))
+            p++;
+        size_t range_len = strcspn(p, ";,");
+        if (p + range_len > end)
+            range_len = (size_t)(end - p);
+        while (range_len > 0 && isspace((unsigned char)p[range_len - 1]))
+            range_len--;
+        double q = 1.0;
+        for (const char *param = memchr(p, ';', (size_t)(end - p)); param != NULL && param < end;
+             param = memchr(param + 1, ';', (size_t)(end - param - 1))) {
+            const char *v = param + 1;
+            while (v < end && isspace((unsigned char)*v))
+                v++;
+            if (v + 1 < end && (v[0] == 'q' || v[0] == 'Q') && v[1] == '=')
+                q = strtod(v + 2, NULL);
+        }
+        int rank = -1;
+        if (range_len == strlen(type) && strncasecmp(p, type, range_len) == 0)
+            rank = 0;
+        else if (range_len == major_len + 2 && strncasecmp(p, type, major_len + 1) == 0 && p[major_len + 1] == '*')
+            rank = 1;
+        else if (range_len == 3 && strncmp(p, "*/*", 3) == 0)
+            rank = 2;
+        if (rank == 0 && *pos == INT_MAX)
+            *pos = index;
+        if (rank >= 0 && q_by_rank[rank] < 0)
+            q_by_rank[rank] = q;
+        p = *end == ',' ? end + 1 : end;
+    }
+    for (int rank = 0; rank < 3; rank++)
+        if (q_by_rank[rank] >= 0)
+            return q_by_rank[rank];
+    return -1;
+}
+
 bool request_accepts_json(const char *accept)
 {
     if (accept == NULL)
         return false;
-    /* The original app's clients send exactly "application/json"; browsers send text/html first. */
-    const char *json = strcasestr(accept, "application/json");
-    if (json == NULL)
-        return false;
-    const char *html = strcasestr(accept, "text/html");
-    return html == NULL || json < html;
+    /* The original app's clients send exactly "application/json"; browsers list text/html first. */
+    int json_pos, html_pos;
+    double json = accept_q(accept, "application/json", &json_pos);
+    double html = accept_q(accept, "text/html", &html_pos);
+    if (json <= 0 || json_pos == INT_MAX)
+        return false; /* JSON only when asked for by name */
+    if (json != html)
+        return json > html;
+    return json_pos < html_pos;
 }
 
 void request_parse(request_info *r, const char *method, const char *document_uri, const char *request_uri,

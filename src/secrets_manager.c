@@ -84,7 +84,14 @@ static void explain_error(bl_error *err, const char *id, const char *region, con
     snprintf(detail, sizeof detail, "%s", err->message);
     const char *code = err->aws_code;
 
-    if (strcmp(code, "ResourceNotFoundException") == 0 || err->code == BL_ERR_NOT_FOUND) {
+    if (code[0] == '\0' && err->http_status >= 400 && err->http_status < 500) {
+        /* Secrets Manager always names its errors; a bare 4xx comes from something else. */
+        bl_error_set(err, BL_ERR_CLIENT,
+                     "the Secrets Manager endpoint for region %s answered HTTP %d without an AWS error code, so it "
+                     "is probably not Secrets Manager: check AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SECRETS_MANAGER "
+                     "and the proxy settings. Details: %s",
+                     region, err->http_status, detail);
+    } else if (strcmp(code, "ResourceNotFoundException") == 0 || err->code == BL_ERR_NOT_FOUND) {
         bl_error_set(err, BL_ERR_NOT_FOUND,
                      "secret '%.200s' not found in region %s: check BUCKETLIST_SECRET_ID and AWS_REGION (or "
                      "give the secret's full ARN). Details: %s",
@@ -118,8 +125,7 @@ static void explain_error(bl_error *err, const char *id, const char *region, con
                      "and BUCKETLIST_SECRET_VERSION_STAGE. Details: %s",
                      id, detail);
     } else if (bl_error_is_transient(err)) {
-        bl_error_prefix(err, "could not fetch secret '%.200s' from Secrets Manager in region %s (will retry): ", id,
-                        region);
+        bl_error_prefix(err, "could not fetch secret '%.200s' from Secrets Manager in region %s: ", id, region);
     } else {
         bl_error_prefix(err, "could not fetch secret '%.200s' in region %s: ", id, region);
     }

@@ -115,7 +115,16 @@ worker_start_result worker_start(const worker_config *cfg, worker **out, bl_erro
         return WORKER_START_FATAL;
     }
     /* An ARN's region wins: secrets are regional and the ARN says where this one lives. */
-    if (!secret_id_region(cfg->secret_id, w->secret_region)) {
+    bool is_arn = strncmp(cfg->secret_id, "arn:", 4) == 0;
+    if (is_arn && !secret_id_region(cfg->secret_id, w->secret_region)) {
+        bl_error_set(err, BL_ERR_CONFIG,
+                     "BUCKETLIST_SECRET_ID starts with 'arn:' but is not a Secrets Manager secret ARN "
+                     "(arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME): copy the ARN from `aws "
+                     "secretsmanager describe-secret --secret-id NAME`, or give the secret's name");
+        worker_free(w);
+        return WORKER_START_FATAL;
+    }
+    if (!is_arn) {
         if (aws_region_resolve(w->secret_region, err) != 0) {
             worker_free(w);
             return WORKER_START_FATAL;
@@ -138,7 +147,8 @@ worker_start_result worker_start(const worker_config *cfg, worker **out, bl_erro
     if (fetch_secret(w, err) == 0)
         return WORKER_START_OK;
     if (bl_error_is_transient(err)) {
-        schedule_retry(w, err);
+        if (!cfg->one_shot)
+            schedule_retry(w, err);
         return WORKER_START_PENDING;
     }
     return WORKER_START_FATAL;

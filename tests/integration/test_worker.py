@@ -142,6 +142,12 @@ class WorkerTests(unittest.TestCase):
                 self.assertEqual(r.returncode, 1, r.stderr)
                 self.assertIn(needle, r.stderr)
                 self.assert_no_secret_values(r.stderr, r.stdout)
+        self.fake.control(sm="bare404")
+        r = run([worker_binary(), "--check"], env=self.env(), timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("probably not Secrets Manager", r.stdout)
+        self.assertIn("AWS_ENDPOINT_URL", r.stdout)
+        self.assertNotIn("not found", r.stdout)
         self.fake.control(sm="ok", secret={"AWS_ACCESS_KEY_ID": self.s3_key})
         r = run([worker_binary(), "--socket", "127.0.0.1:%d" % free_port()], env=self.env(), timeout=30)
         self.assertEqual(r.returncode, 1)
@@ -247,11 +253,24 @@ class CommandLineTests(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("spawn-fcgi", r.stderr)
 
+    def test_malformed_arn_is_named_as_such(self):
+        r = run([worker_binary(), "--check"], env=clean_env(BUCKETLIST_SECRET_ID="arn:aws:s3:::mybucket",
+                                                           AWS_REGION="us-east-1"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not a Secrets Manager secret ARN", r.stdout)
+
+    def test_check_reports_configuration_errors_in_its_summary(self):
+        r = run([worker_binary(), "--check"], env=clean_env(BUCKETLIST_SECRET_ID="x", BUCKETLIST_S3_PAGE_SIZE="abc"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("result:          FAILED (config)", r.stdout)
+        self.assertIn("BUCKETLIST_S3_PAGE_SIZE", r.stdout)
+
     def test_bad_socket_spec_and_bad_numbers(self):
         r = run([worker_binary(), "--socket", "nonsense"], env=clean_env(BUCKETLIST_SECRET_ID="x"))
         self.assertEqual(r.returncode, 1)
         self.assertIn("HOST:PORT", r.stderr)
-        r = run([worker_binary(), "--check"], env=clean_env(BUCKETLIST_SECRET_ID="x", BUCKETLIST_S3_PAGE_SIZE="0"))
+        r = run([worker_binary(), "--socket", "127.0.0.1:%d" % free_port()],
+                env=clean_env(BUCKETLIST_SECRET_ID="x", BUCKETLIST_S3_PAGE_SIZE="0"))
         self.assertEqual(r.returncode, 1)
         self.assertIn("BUCKETLIST_S3_PAGE_SIZE", r.stderr)
 

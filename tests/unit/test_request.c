@@ -33,6 +33,13 @@ static void accept_header_picks_json_only_when_preferred(void **state)
     assert_false(request_accepts_json("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"));
     assert_false(request_accepts_json("text/html, application/json"));
     assert_false(request_accepts_json("*/*"));
+    assert_true(request_accepts_json("text/html;q=0.1, application/json"));
+    assert_false(request_accepts_json("application/json;q=0.2, text/html"));
+    assert_true(request_accepts_json("application/json, */*;q=0.5"));
+    assert_false(request_accepts_json("application/json;q=0, text/*"));
+    assert_false(request_accepts_json("text/*, application/json;q=0.5"));
+    assert_false(request_accepts_json("application/jsonx"));
+    assert_false(request_accepts_json(""));
     assert_false(request_accepts_json(NULL));
 }
 
