@@ -45,6 +45,9 @@ bool clock_skew_new_offset(time_t server, time_t corrected_now, time_t real_now,
     double gap = difftime(server, corrected_now);
     if (gap <= CLOCK_SKEW_THRESHOLD_S && gap >= -CLOCK_SKEW_THRESHOLD_S)
         return false;
-    *offset = (long)difftime(server, real_now);
+    double offset_s = difftime(server, real_now);
+    if (offset_s > CLOCK_SKEW_MAX_S || offset_s < -CLOCK_SKEW_MAX_S)
+        return false;
+    *offset = (long)offset_s;
     return true;
 }

@@ -11,6 +11,9 @@
 /* Below this gap between the server's Date and our corrected clock we do not correct: the
  * Date header has one-second resolution and AWS tolerates 5 minutes. */
 #define CLOCK_SKEW_THRESHOLD_S 240
+/* A server Date further off than this is not believed: no real clock is a day wrong and still
+ * talks TLS, so such a Date comes from a broken or hostile endpoint. */
+#define CLOCK_SKEW_MAX_S (24L * 3600L)
 
 /* True for an error that can come from a skewed clock: RequestTimeTooSkewed, RequestExpired,
  * RequestInTheFuture always; InvalidSignatureException, SignatureDoesNotMatch and AuthFailure

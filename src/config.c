@@ -43,6 +43,10 @@ int worker_config_from_env(worker_config *cfg, bl_error *err)
         config_env_int("BUCKETLIST_RETRY_MIN", 1, 3600, 5, &cfg->retry_min_s, err) != 0 ||
         config_env_int("BUCKETLIST_RETRY_MAX", 1, 86400, 60, &cfg->retry_max_s, err) != 0)
         return -1;
+    int json_max = 0;
+    if (config_env_int("BUCKETLIST_JSON_MAX_BYTES", 1024, 1024 * 1024 * 1024, 32 * 1024 * 1024, &json_max, err) != 0)
+        return -1;
+    cfg->json_max_bytes = json_max;
     if (cfg->retry_max_s < cfg->retry_min_s)
         cfg->retry_max_s = cfg->retry_min_s;
     return 0;

@@ -15,6 +15,7 @@ typedef struct {
     int refetch_interval_s;    /* BUCKETLIST_REFETCH_INTERVAL: min seconds between secret re-fetches, default 30 */
     int retry_min_s;           /* BUCKETLIST_RETRY_MIN: first wait after a transient start-up failure, default 5 */
     int retry_max_s;           /* BUCKETLIST_RETRY_MAX: longest wait between start-up retries, default 60 */
+    long json_max_bytes;       /* BUCKETLIST_JSON_MAX_BYTES: largest JSON answer, default 32 MiB */
     bool one_shot;             /* --check: report a transient failure instead of scheduling a retry */
 } worker_config;
 

@@ -6,13 +6,11 @@
 #include <time.h>
 
 #include "log.h"
+#include "redact.h"
 #include "render.h"
 #include "request.h"
 #include "s3_list.h"
 
-/* JSON answers are all-or-nothing (a listing that fails on page 7 must not look complete), so
- * they are collected first, up to this size (about 400,000 bucket names). */
-#define JSON_BODY_MAX (32u * 1024u * 1024u)
 
 typedef struct {
     FCGX_Stream *out;
@@ -68,14 +66,23 @@ static int body_write(void *ctx, const char *data, size_t len)
     return put(r, data, len);
 }
 
+/* The visitor gets the message without ARNs and account ids; the log keeps all of it. */
 static void send_error(response *r, int status, const char *message, const char *extra_headers)
 {
+    char public_msg[BL_ERROR_MESSAGE_MAX];
+    snprintf(public_msg, sizeof public_msg, "%s", message);
+    redact_for_public(public_msg);
     if (send_headers(r, status, content_type(r), extra_headers) != 0)
         return;
     if (r->json)
-        render_json_error(&r->body, status, message);
+        render_json_error(&r->body, status, public_msg);
     else
-        render_html_error(&r->body, status, message);
+        render_html_error(&r->body, status, public_msg);
+}
+
+static void log_failure(const request_info *info, const bl_error *err)
+{
+    log_event("warn", "%s %s failed (%s): %s", info->method, info->path, bl_errcode_name(err->code), err->message);
 }
 
 static int buf_sink_write(void *ctx, const char *data, size_t len)
@@ -98,30 +105,40 @@ static long serve_listing(worker *w, response *r, const char *prefix, bl_error *
         render_list_init(&list, &r->body, false, prefix);
         render_html_begin(&list);
         int rc = worker_list_buckets(w, prefix, render_list_page_fn, &list, &stats, err);
-        if (rc == 0)
+        if (rc > 0) { /* stopped because the client went away */
+            bl_error_set(err, BL_ERR_NETWORK, "the client closed the connection before the list was complete");
+            *partial = true;
+        } else if (rc == 0) {
             render_html_end(&list);
-        else if (r->headers_sent && !r->failed) {
+        } else if (r->headers_sent && !r->failed) {
             /* Part of the list is already out: say so inside the fragment. */
             *partial = true;
             render_html_end(&list);
-            render_html_error(&r->body, render_error_status(err), render_error_message(err));
+            char public_msg[BL_ERROR_MESSAGE_MAX];
+            snprintf(public_msg, sizeof public_msg, "%s", render_error_message(err));
+            redact_for_public(public_msg);
+            render_html_error(&r->body, render_error_status(err), public_msg);
         }
         long count = list.count;
         render_list_free(&list);
         return rc == 0 || *partial ? count : -1;
     }
 
+    /* JSON answers are all-or-nothing (a listing that fails on page 7 must not look complete), so
+     * they are collected first, up to BUCKETLIST_JSON_MAX_BYTES (32 MiB: about 400,000 names). */
+    const long json_max = worker_get_config(w)->json_max_bytes;
     buf_t collected;
-    buf_init(&collected, JSON_BODY_MAX);
+    buf_init(&collected, (size_t)json_max);
     out_sink mem;
     out_sink_init(&mem, buf_sink_write, &collected);
     render_list list;
     render_list_init(&list, &mem, true, prefix);
     render_json_begin(&list);
     int rc = worker_list_buckets(w, prefix, render_list_page_fn, &list, &stats, err);
-    if (rc == 0 && (render_json_end(&list) != 0 || mem.failed)) {
-        bl_error_set(err, BL_ERR_TOO_LARGE, "the bucket list is larger than %u MiB as JSON: ask for fewer "
-                     "buckets with ?prefix=, or use the HTML form", JSON_BODY_MAX >> 20);
+    /* rc > 0: the listing stopped because the collecting sink is full. */
+    if (rc > 0 || (rc == 0 && (render_json_end(&list) != 0 || mem.failed))) {
+        bl_error_set(err, BL_ERR_TOO_LARGE, "the bucket list is larger than %ld bytes as JSON: ask for fewer "
+                     "buckets with ?prefix=, use the HTML form, or raise BUCKETLIST_JSON_MAX_BYTES", json_max);
         rc = -1;
     }
     long count = list.count;
@@ -175,6 +192,7 @@ void handler_serve(worker *w, FCGX_Request *req)
         } else {
             r.json = false;
             if (send_headers(&r, 503, "text/plain; charset=utf-8", "Retry-After: 5\r\n") == 0 && !r.head) {
+                redact_for_public(err.message); /* the full text is in the log already */
                 out_puts(&r.body, err.message);
                 out_puts(&r.body, "\n");
             }
@@ -185,6 +203,7 @@ void handler_serve(worker *w, FCGX_Request *req)
         send_error(&r, 400, err.message, NULL);
         line.error_code = "input";
     } else if (worker_ensure_ready(w, &err) != 0) {
+        log_failure(&info, &err);
         send_error(&r, 503, err.message, "Retry-After: 5\r\n");
         line.error_code = error_label(&err);
     } else {
@@ -192,8 +211,10 @@ void handler_serve(worker *w, FCGX_Request *req)
         const char *prefix = info.has_prefix && info.prefix[0] != '\0' ? info.prefix : NULL;
         long count = serve_listing(w, &r, prefix, &err, &partial);
         line.buckets = count;
-        if (count < 0 || partial)
+        if (count < 0 || partial) {
             line.error_code = error_label(&err);
+            log_failure(&info, &err);
+        }
         if (count < 0 && !r.headers_sent)
             send_error(&r, render_error_status(&err), render_error_message(&err), NULL);
     }

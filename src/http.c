@@ -649,6 +649,11 @@ static int fail_deadline(const http_client *c, const http_request *req, const ur
         err->http_status = last->is_transport ? 0 : (int)last->status;
         snprintf(err->aws_code, sizeof err->aws_code, "%s", last->is_transport ? "" : last->info.code);
     }
+    if (attempts == 0)
+        return bl_error_set(err, BL_ERR_TIMEOUT, "%s%s %s: not sent: earlier calls of this page request used up "
+                            "its %ld ms time budget. Check the endpoint's health, or raise BUCKETLIST_DEADLINE_MS "
+                            "(keep it well under nginx's fastcgi_read_timeout).", label, req->method, u->display,
+                            deadline_ms);
     return bl_error_set(err, BL_ERR_TIMEOUT, "%s%s %s: gave up at the %ld ms deadline for this request after %d "
                         "attempt%s%s. Check the endpoint's health, or raise BUCKETLIST_DEADLINE_MS (keep it well "
                         "under nginx's fastcgi_read_timeout).", label, req->method, u->display, deadline_ms,

@@ -1,6 +1,8 @@
 #include "s3_list.h"
 
 #include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -114,6 +116,57 @@ static int fetch_page(http_client *http, const aws_credentials *creds, const cha
     return rc;
 }
 
+/* The continuation tokens seen in one listing, as 64-bit hashes in an open-addressing table: a
+ * server that hands back any earlier token (A, B, A, ...) is looping, not paging. */
+typedef struct {
+    uint64_t *slots; /* 0 marks an empty slot */
+    size_t cap;
+    size_t used;
+} token_set;
+
+static uint64_t token_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h != 0 ? h : 1;
+}
+
+static bool token_set_insert(uint64_t *slots, size_t cap, uint64_t h)
+{
+    for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+        if (slots[i] == h)
+            return false;
+        if (slots[i] == 0) {
+            slots[i] = h;
+            return true;
+        }
+    }
+}
+
+/* 1 if the token is new (and now recorded), 0 if it was seen before, -1 when out of memory. */
+static int token_set_add(token_set *set, const char *token)
+{
+    if ((set->used + 1) * 2 > set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 64;
+        uint64_t *slots = calloc(cap, sizeof *slots);
+        if (slots == NULL)
+            return -1;
+        for (size_t i = 0; i < set->cap; i++)
+            if (set->slots[i] != 0)
+                token_set_insert(slots, cap, set->slots[i]);
+        free(set->slots);
+        set->slots = slots;
+        set->cap = cap;
+    }
+    if (!token_set_insert(set->slots, set->cap, token_hash(token)))
+        return 0;
+    set->used++;
+    return 1;
+}
+
 int s3_list_buckets(http_client *http, const aws_credentials *creds, const char *region, const char *endpoint_url,
                     const char *prefix, int max_buckets, s3_page_fn on_page, void *ctx, s3_list_stats *stats_out,
                     bl_error *err)
@@ -138,7 +191,7 @@ int s3_list_buckets(http_client *http, const aws_credentials *creds, const char 
     buf_init(&base, BUF_MAX_SMALL);
     buf_init(&url, BUF_MAX_SMALL);
     char token[S3_TOKEN_MAX] = "";
-    char previous[S3_TOKEN_MAX] = "";
+    token_set seen = {0};
     if (base_url(&base, endpoint_url, region, err) < 0)
         goto cleanup;
 
@@ -162,18 +215,22 @@ int s3_list_buckets(http_client *http, const aws_credentials *creds, const char 
         }
         if (token[0] == '\0')
             break;
-        if (strcmp(token, previous) == 0 || stats.pages >= S3_MAX_PAGES) {
-            bl_error_set(err, BL_ERR_PROTOCOL,
-                         "S3 ListBuckets is not advancing (the same continuation token twice, or over %d pages): "
-                         "check the S3 endpoint",
-                         S3_MAX_PAGES);
+        int fresh = token_set_add(&seen, token);
+        if (fresh <= 0 || stats.pages >= S3_MAX_PAGES) {
+            if (fresh < 0)
+                bl_error_set(err, BL_ERR_NOMEM, "out of memory following " WHAT " pages");
+            else
+                bl_error_set(err, BL_ERR_PROTOCOL,
+                             "S3 ListBuckets is not advancing (a continuation token came back a second time, or "
+                             "over %d pages): check the S3 endpoint (AWS_ENDPOINT_URL_S3)",
+                             S3_MAX_PAGES);
             goto cleanup;
         }
-        memcpy(previous, token, sizeof previous);
     }
     rc = 0;
 
 cleanup:
+    free(seen.slots);
     if (stats_out != NULL)
         *stats_out = stats;
     buf_free(&url);

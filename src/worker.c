@@ -244,6 +244,11 @@ int worker_take_upstream_calls(worker *w)
     return http_client_take_call_count(w->http);
 }
 
+const worker_config *worker_get_config(const worker *w)
+{
+    return &w->cfg;
+}
+
 const char *worker_s3_region(const worker *w)
 {
     return w->s3_region;

@@ -53,6 +53,8 @@ int worker_list_buckets(worker *w, const char *prefix, s3_page_fn on_page, void 
 void worker_begin_request(worker *w);
 int worker_take_upstream_calls(worker *w);
 
+const worker_config *worker_get_config(const worker *w);
+
 /* For --check and logs: never values. */
 const char *worker_s3_region(const worker *w);
 const char *worker_secret_region(const worker *w);

@@ -24,6 +24,7 @@ STATE = {
     "s3_keys": [],         # access key ids S3 accepts; empty: any
     "s3_delay": 0.0,       # seconds before S3 answers
     "buckets": [],         # names, listed sorted
+    "s3_error": None,      # {"status": 403, "code": "AccessDenied", "message": "..."} to fail every listing
 }
 STATS = {"sm_calls": 0, "s3_calls": 0}
 
@@ -86,12 +87,16 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATS["s3_calls"] += 1
             keys, delay, names = list(STATE["s3_keys"]), STATE["s3_delay"], sorted(STATE["buckets"])
+            s3_error = STATE["s3_error"]
         if delay:
             time.sleep(delay)
         m = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
         if keys and (m is None or m.group(1) not in keys):
             return self.send(403, "<Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you "
                                   "provided does not exist in our records.</Message></Error>", "application/xml")
+        if s3_error:
+            return self.send(s3_error["status"], "<Error><Code>%s</Code><Message>%s</Message></Error>"
+                             % (s3_error["code"], s3_error["message"]), "application/xml")
         q = parse_qs(url.query)
         size = int(q.get("max-buckets", ["10000"])[0])
         start = int(q.get("continuation-token", ["0"])[0])

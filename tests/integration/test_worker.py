@@ -185,6 +185,32 @@ class WorkerTests(unittest.TestCase):
         self.assert_no_secret_values(body, self.log_text())
         self.assertNotIn(new_secret, self.log_text())
 
+    def test_visitors_see_no_arns_or_account_ids_but_the_log_has_them(self):
+        arn = "arn:aws:iam::123456789012:user/s3-reader"
+        self.fake.control(s3_error={"status": 403, "code": "AccessDenied",
+                                    "message": "User: %s is not authorized to perform s3:ListAllMyBuckets" % arn})
+        w, addr = self.start_worker()
+        status, _, body = fcgi_client.request(addr)
+        self.assertEqual(status, 502)
+        self.assertIn(b"AccessDenied", body)
+        self.assertIn(b"s3:ListAllMyBuckets", body)
+        self.assertNotIn(b"123456789012", body)
+        self.assertIn(b"[ARN]", body)
+        self.assertIn(arn, self.log_text())
+
+    def test_json_over_its_cap_is_a_clear_error_not_a_truncated_list(self):
+        self.fake.control(buckets=["bucket-%05d" % i for i in range(2000)])
+        w, addr = self.start_worker(BUCKETLIST_JSON_MAX_BYTES="8192", BUCKETLIST_S3_PAGE_SIZE="500")
+        status, _, body = fcgi_client.request(addr, headers={"Accept": "application/json"})
+        self.assertGreaterEqual(status, 500)
+        self.assertIn("BUCKETLIST_JSON_MAX_BYTES", json.loads(body)["error"])
+        line = [l for l in self.log_text().splitlines() if "event=request" in l][-1]
+        self.assertIn('error="too-large"', line)
+        # The HTML form streams and is not capped.
+        status, _, body = fcgi_client.request(addr)
+        self.assertEqual(status, 200)
+        self.assertEqual(body.count(b'class="bucket-name"'), 2000)
+
     def test_client_that_goes_away_does_not_kill_the_worker(self):
         self.fake.control(buckets=["bucket-%05d" % i for i in range(3000)])
         w, addr = self.start_worker(BUCKETLIST_S3_PAGE_SIZE="500")

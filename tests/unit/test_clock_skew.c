@@ -63,7 +63,12 @@ static void test_clock_skew_offset(void **state)
     off = 7;
     assert_false(clock_skew_new_offset(real + CLOCK_SKEW_THRESHOLD_S, real, real, &off));
     assert_false(clock_skew_new_offset(real - 60, real, real, &off));
+    /* A Date decades away is not a clock error but a broken endpoint. */
+    assert_false(clock_skew_new_offset(real + 73L * 365 * 86400, real, real, &off));
+    assert_false(clock_skew_new_offset(real - CLOCK_SKEW_MAX_S - 1, real, real, &off));
     assert_int_equal(off, 7);
+    assert_true(clock_skew_new_offset(real + CLOCK_SKEW_MAX_S - 60, real, real, &off));
+    assert_int_equal(off, CLOCK_SKEW_MAX_S - 60);
     /* Already corrected by +1200: the server agrees with the corrected clock. */
     assert_false(clock_skew_new_offset(real + 1200, real + 1200, real, &off));
     /* Corrected the wrong way: the new offset is measured from the real clock. */

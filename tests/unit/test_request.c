@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "redact.h"
 #include "request.h"
 
 static void path_comes_from_document_uri_without_query(void **state)
@@ -131,6 +132,25 @@ static void log_values_are_quoted_and_escaped(void **state)
     assert_int_equal(out[strlen(out) - 1], '"');
 }
 
+static void public_messages_hide_arns_and_account_ids(void **state)
+{
+    (void)state;
+    char msg[256];
+    strcpy(msg, "User: arn:aws:iam::123456789012:user/s3-reader is not authorized on "
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/s3-AbCdEf. Grant it.");
+    redact_for_public(msg);
+    assert_string_equal(msg, "User: [ARN] is not authorized on [ARN]. Grant it.");
+    strcpy(msg, "account 123456789012 (HTTP 403); port 1234567890123 and 12345");
+    redact_for_public(msg);
+    assert_string_equal(msg, "account [account] (HTTP 403); port 1234567890123 and 12345");
+    strcpy(msg, "no arnold:here, barn:x, 'arn:aws:s3:::b'");
+    redact_for_public(msg);
+    assert_string_equal(msg, "no arnold:here, barn:x, '[ARN]'");
+    strcpy(msg, "");
+    redact_for_public(msg);
+    assert_string_equal(msg, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,6 +160,7 @@ int main(void)
         cmocka_unit_test(bad_prefix_encodings_are_input_errors),
         cmocka_unit_test(config_requires_secret_id_and_validates_numbers),
         cmocka_unit_test(log_values_are_quoted_and_escaped),
+        cmocka_unit_test(public_messages_hide_arns_and_account_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

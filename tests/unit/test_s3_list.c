@@ -186,6 +186,24 @@ static void test_s3_list_repeated_token_is_an_error(void **state)
     loopback_free(&f->srv);
 }
 
+static void test_s3_list_alternating_tokens_are_an_error(void **state)
+{
+    fixture *f = *state;
+    const char *a = ROOT "<Buckets><Bucket><Name>a</Name></Bucket></Buckets><ContinuationToken>A</ContinuationToken>" END;
+    const char *b = ROOT "<Buckets><Bucket><Name>b</Name></Bucket></Buckets><ContinuationToken>B</ContinuationToken>" END;
+    const loopback_response script[] = {{200, XML, a}, {200, XML, b}, {200, XML, a}, {200, XML, b}};
+    serve(f, script, 4);
+    collected c = {0};
+    s3_list_stats st;
+    bl_error e;
+    assert_int_equal(s3_list_buckets(f->http, &f->creds, "us-east-2", f->endpoint, NULL, 1, collect, &c, &st, &e), -1);
+    loopback_stop(&f->srv);
+    assert_int_equal(e.code, BL_ERR_PROTOCOL);
+    assert_non_null(strstr(e.message, "not advancing"));
+    assert_int_equal(f->srv.n_requests, 3); /* A, B, then A again: stop */
+    loopback_free(&f->srv);
+}
+
 static void test_s3_list_callback_stops(void **state)
 {
     fixture *f = *state;
@@ -269,6 +287,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_s3_list_paginates_with_encoded_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s3_list_empty_account, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s3_list_repeated_token_is_an_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s3_list_alternating_tokens_are_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s3_list_callback_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s3_list_errors_say_what_to_fix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s3_list_checks_arguments, setup, teardown),
