@@ -53,6 +53,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   if ! apt-cache show "${missing[0]}" >/dev/null 2>&1 || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial -e auxfiles)" ]; then
     "${SUDO[@]}" apt-get update -qq
   fi
+  # Newer releases dropped nginx-light; plain nginx provides the same binary there.
+  if [[ " ${missing[*]} " == *" nginx-light "* ]] && ! apt-cache show nginx-light >/dev/null 2>&1; then
+    missing=("${missing[@]/nginx-light/nginx}")
+  fi
   if ! "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/bucketlist-apt.log 2>&1; then
     # Stale lists are the usual cause: refresh once and try again.
     "${SUDO[@]}" apt-get update -qq
