@@ -153,7 +153,8 @@ install: $(WORKER)
 	ln -sf ../lib/bucketlist/cgi-bin/bucketlist.fcgi $(DESTDIR)$(PREFIX)/bin/bucketlist.fcgi
 	install -m 0644 www/*.html $(DESTDIR)$(PREFIX)/share/bucketlist/www/
 	install -m 0644 www/static/* $(DESTDIR)$(PREFIX)/share/bucketlist/www/static/
-	install -m 0644 nginx/*.conf $(DESTDIR)$(PREFIX)/share/bucketlist/nginx/
+	sed 's|/usr/local/|$(PREFIX)/|g' nginx/bucketlist.conf > $(DESTDIR)$(PREFIX)/share/bucketlist/nginx/bucketlist.conf
+	chmod 0644 $(DESTDIR)$(PREFIX)/share/bucketlist/nginx/bucketlist.conf
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/lib/bucketlist $(DESTDIR)$(PREFIX)/share/bucketlist $(DESTDIR)$(PREFIX)/bin/bucketlist.fcgi
