@@ -123,3 +123,24 @@ class TestScripts(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestInstall(unittest.TestCase):
+    def test_install_honours_destdir_and_prefix(self):
+        dest = harness.tmp_dir("install-destdir")
+        r = harness.run(["make", "-s", "-C", ROOT, "install", "DESTDIR=" + dest, "PREFIX=/opt/bl"], timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        worker = os.path.join(dest, "opt/bl/lib/bucketlist/cgi-bin/bucketlist.fcgi")
+        self.assertTrue(os.access(worker, os.X_OK))
+        self.assertEqual(os.readlink(os.path.join(dest, "opt/bl/bin/bucketlist.fcgi")),
+                         "../lib/bucketlist/cgi-bin/bucketlist.fcgi")
+        for page in ("www/index.html", "www/static/app.js", "www/static/style.css"):
+            self.assertTrue(os.path.isfile(os.path.join(dest, "opt/bl/share/bucketlist", page)), page)
+        conf = read_file(os.path.join(dest, "opt/bl/share/bucketlist/nginx/bucketlist.conf"))
+        self.assertIn("root  /opt/bl/share/bucketlist/www;", conf)
+        self.assertNotIn("/usr/local/", conf)
+
+
+def read_file(path):
+    with open(path) as f:
+        return f.read()
