@@ -8,7 +8,10 @@ static bool mentions_time(const char *message)
 {
     if (message == NULL)
         return false;
-    static const char *const words[] = {"expired", "time", "skew", "future", NULL};
+    /* "Signature expired: ... is now earlier than ...", "Signature not yet current: ... is still later
+     * than ...", "The difference between the request time and the current time is too large." */
+    static const char *const words[] = {"expired", "time", "skew", "future", "not yet current", "earlier than",
+                                        "later than", NULL};
     for (size_t i = 0; words[i] != NULL; i++) {
         if (strcasestr(message, words[i]) != NULL)
             return true;

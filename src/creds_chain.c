@@ -8,6 +8,7 @@
 
 #include "creds_provider.h"
 #include "creds_chain_internal.h"
+#include "timeutil.h"
 
 static const creds_provider default_providers[] = {
     {"environment", creds_env_fetch},   {"web identity", creds_web_identity_fetch},
@@ -59,6 +60,16 @@ static int resolve(creds_chain *c, time_t now, aws_credentials *out, bl_error *e
         char why[256] = "";
         bl_error_clear(err);
         creds_status st = p->fetch(&ctx, out, why, sizeof why, err);
+        if (st == CREDS_FOUND && out->expiration != 0 && out->expiration <= now) {
+            /* Signing with them would only earn ExpiredToken; a source that lags (IMDS, a container
+             * agent) usually has fresh ones a little later, so this is worth retrying. */
+            char when[21];
+            aws_format_iso8601(out->expiration, when);
+            aws_credentials_clear(out);
+            bl_error_set(err, BL_ERR_SERVER, "credentials from %s had already expired (at %s): the source did "
+                         "not refresh them; check its health and this host's clock", p->name, when);
+            goto done;
+        }
         if (st == CREDS_FOUND) {
             rc = 0;
             goto done;

@@ -198,6 +198,7 @@ creds_status creds_container_fetch(creds_ctx *ctx, aws_credentials *out, char *w
         .headers = headers,
         .n_headers = token.len ? 2 : 1,
         .errors = HTTP_ERRORS_NONE,
+        .no_proxy = true,
         .attempt_timeout_ms = CONTAINER_TIMEOUT_MS,
         .connect_timeout_ms = CONTAINER_TIMEOUT_MS,
         .max_attempts = CONTAINER_ATTEMPTS,

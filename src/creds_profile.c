@@ -41,14 +41,34 @@ creds_status creds_profile_fetch(creds_ctx *ctx, aws_credentials *out, char *why
         snprintf(why, why_len, "no profile '%s' in %s", p->name, files);
         return CREDS_DECLINED;
     }
-    const char *akid = aws_profile_get(p, "aws_access_key_id");
-    const char *secret = aws_profile_get(p, "aws_secret_access_key");
+    /* A role to assume wins over static keys in the SDKs: using the keys would be the wrong identity. */
+    const char *role = aws_profile_get(p, "role_arn") ? "role_arn"
+                       : aws_profile_get(p, "credential_source") ? "credential_source"
+                       : aws_profile_get(p, "source_profile")    ? "source_profile"
+                                                                 : NULL;
+    if (role != NULL) {
+        bl_error_set(err, BL_ERR_CONFIG,
+                     "AWS profile '%s' assumes a role ('%s'), which bucketlist does not support; give the "
+                     "profile its own aws_access_key_id/aws_secret_access_key, or use environment variables, "
+                     "web identity, a container or an instance role",
+                     p->name, role);
+        return CREDS_FAILED;
+    }
+    /* The key id, secret and token must come from one file, or a stale token in the other file
+     * would be sent with keys it does not belong to. The credentials file wins, as in botocore. */
+    const aws_profile_section *from = aws_profile_section_get(&p->credentials, "aws_access_key_id") != NULL ||
+                                              aws_profile_section_get(&p->credentials, "aws_secret_access_key") != NULL
+                                          ? &p->credentials
+                                          : &p->config;
+    const char *akid = aws_profile_section_get(from, "aws_access_key_id");
+    const char *secret = aws_profile_section_get(from, "aws_secret_access_key");
     bool has_akid = akid != NULL && akid[0] != '\0';
     bool has_secret = secret != NULL && secret[0] != '\0';
     if (has_akid && has_secret) {
         char source[48];
         snprintf(source, sizeof source, "shared-files");
-        if (aws_credentials_set(out, akid, secret, aws_profile_get(p, "aws_session_token"), 0, source, err) != 0)
+        if (aws_credentials_set(out, akid, secret, aws_profile_section_get(from, "aws_session_token"), 0, source,
+                                err) != 0)
             return CREDS_FAILED;
         return CREDS_FOUND;
     }

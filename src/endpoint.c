@@ -218,8 +218,25 @@ int aws_endpoint_url(aws_service svc, const char *region, char *out, size_t out_
     bool ignored = aws_env_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") ||
                    (getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") == NULL && ignore != NULL &&
                     strcasecmp(ignore, "true") == 0);
+    const char *fips_conf = aws_profile_get(&p, "use_fips_endpoint");
+    const char *dual_conf = aws_profile_get(&p, "use_dualstack_endpoint");
+    bool fips = aws_env_true("AWS_USE_FIPS_ENDPOINT") ||
+                (getenv("AWS_USE_FIPS_ENDPOINT") == NULL && fips_conf != NULL && strcasecmp(fips_conf, "true") == 0);
+    bool dual = aws_env_true("AWS_USE_DUALSTACK_ENDPOINT") ||
+                (getenv("AWS_USE_DUALSTACK_ENDPOINT") == NULL && dual_conf != NULL &&
+                 strcasecmp(dual_conf, "true") == 0);
     if (!ignored) {
         const char *v;
+        const char *custom = nonempty_env(services[svc].env) ? services[svc].env
+                             : nonempty_env("AWS_ENDPOINT_URL")
+                                 ? "AWS_ENDPOINT_URL"
+                                 : (aws_profile_get(&p, "endpoint_url") != NULL ? "endpoint_url" : NULL);
+        if (custom != NULL && (fips || dual)) {
+            /* The SDKs' endpoint rules make this combination an error rather than guess. */
+            bl_error_set(err, BL_ERR_CONFIG, "%s cannot be combined with a custom endpoint (%s): unset one of them",
+                         fips ? "AWS_USE_FIPS_ENDPOINT" : "AWS_USE_DUALSTACK_ENDPOINT", custom);
+            goto cleanup;
+        }
         if ((v = nonempty_env(services[svc].env)) != NULL) {
             rc = use_url(v, services[svc].env, out, out_len, err);
             goto cleanup;
@@ -236,9 +253,14 @@ int aws_endpoint_url(aws_service svc, const char *region, char *out, size_t out_
         }
     }
     const char *name = services[svc].signing_name;
+    if (dual && svc == AWS_SVC_STS) {
+        bl_error_set(err, BL_ERR_CONFIG, "AWS_USE_DUALSTACK_ENDPOINT is not supported for STS here: unset it, or set "
+                     "AWS_ENDPOINT_URL_STS to the endpoint you want");
+        goto cleanup;
+    }
     int n;
     if (region == NULL || region[0] == '\0') {
-        if (svc != AWS_SVC_STS) {
+        if (svc != AWS_SVC_STS || fips) {
             bl_error_set(err, BL_ERR_CONFIG,
                          "no AWS region is configured for %s; set AWS_REGION (or AWS_DEFAULT_REGION, or "
                          "`region` in the AWS profile)",
@@ -252,7 +274,10 @@ int aws_endpoint_url(aws_service svc, const char *region, char *out, size_t out_
         goto cleanup;
     } else {
         const char *suffix = strncmp(region, "cn-", 3) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
-        n = snprintf(out, out_len, "https://%s.%s.%s", name, region, suffix);
+        /* FIPS: "<svc>-fips."; dual-stack: "s3.dualstack." (Secrets Manager's dual-stack host is its
+         * standard one). */
+        n = snprintf(out, out_len, "https://%s%s%s.%s.%s", name, fips ? "-fips" : "",
+                     dual && svc == AWS_SVC_S3 ? ".dualstack" : "", region, suffix);
     }
     if (n < 0 || (size_t)n >= out_len) {
         out[0] = '\0';

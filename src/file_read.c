@@ -11,7 +11,8 @@ int file_read_all(const char *path, const char *what, buf_t *out, bool *missing,
 {
     if (missing != NULL)
         *missing = false;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO at that path must not hang the worker before the regular-file check. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (missing != NULL && (errno == ENOENT || errno == ENOTDIR)) {
             *missing = true;

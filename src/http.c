@@ -494,6 +494,10 @@ static CURLcode perform_attempt(http_client *c, const http_request *req, struct 
     /* The whole attempt, body included: a server dripping a byte a second cannot hold us longer. */
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    /* Instance metadata and container credentials are link-local plain HTTP: a proxy from the
+     * environment must never see the tokens and keys they carry. */
+    if (req->no_proxy)
+        curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
     /* Verification is never switched off; AWS_CA_BUNDLE only changes which CAs are trusted.
      * (VERIFYHOST 2 is curl's "check the name"; 1 means the same since curl 7.66.) */
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);

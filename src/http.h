@@ -61,6 +61,7 @@ typedef struct {
     long attempt_timeout_ms;      /* 0: the client's; IMDS and container use short ones */
     long connect_timeout_ms;      /* 0: the client's */
     int max_attempts;             /* 0: the client's; 1: no retries */
+    bool no_proxy;                /* never through a proxy (IMDS, container credentials) */
     const char *what;             /* for messages: "Secrets Manager GetSecretValue", ... */
 } http_request;
 

@@ -67,7 +67,9 @@ bool retry_code_is_transient(const char *code)
 {
     static const char *const transient[] = {
         "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
-        "InternalError", "InternalFailure", "InternalServiceError", "ServiceUnavailable", NULL,
+        "InternalError", "InternalFailure", "InternalServiceError", "ServiceUnavailable",
+        /* STS could not reach the identity provider (botocore retries it too). */
+        "IDPCommunicationError", NULL,
     };
     return in_list(code, transient);
 }

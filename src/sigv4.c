@@ -423,8 +423,8 @@ void sigv4_result_free(sigv4_result *r)
 {
     if (r == NULL)
         return;
-    free(r->canonical_request);
-    free(r->string_to_sign);
+    secure_free(r->canonical_request); /* holds the session token's header line */
+    secure_free(r->string_to_sign);
     secure_free(r->authorization);
     free(r->payload_hash);
     secure_free(r->security_token);

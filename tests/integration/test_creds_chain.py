@@ -100,6 +100,15 @@ class ImdsTests(unittest.TestCase):
         self.assertFalse(log[0]["has_token"])
         self.assertTrue(all(e["token_ok"] for e in log[1:]))
 
+    def test_metadata_never_goes_through_a_proxy(self):
+        self.start()
+        dead_proxy = "http://127.0.0.1:%d" % h.free_port()  # nothing listens there
+        rc, kv, out = probe(self.env(http_proxy=dead_proxy, HTTP_PROXY=dead_proxy, ALL_PROXY=dead_proxy,
+                                     NO_PROXY="", no_proxy=""))
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(kv["source"], "imds")
+        self.assertEqual(len(read_log(self.log)), 3)
+
     def test_disabled_beats_endpoint(self):
         self.start()
         rc, kv, out = probe(self.env(AWS_EC2_METADATA_DISABLED="true"))

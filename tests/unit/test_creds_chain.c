@@ -109,6 +109,21 @@ static void test_creds_chain_configured_failure_stops(void **state)
     creds_chain_free(c);
 }
 
+static void test_creds_chain_expired_credentials_are_refused(void **state)
+{
+    (void)state;
+    reset_fakes(CREDS_FOUND, CREDS_FOUND, CREDS_FOUND);
+    fake_expiration[0] = time(NULL) - 60;
+    bl_error err;
+    bl_error_clear(&err);
+    creds_chain *c = creds_chain_new_with(NULL, fakes, 3, &err);
+    assert_null(creds_chain_get(c, &err));
+    assert_true(bl_error_is_transient(&err));
+    assert_non_null(strstr(err.message, "already expired"));
+    assert_int_equal(calls[1], 0); /* the source that answered decides; no fall-through */
+    creds_chain_free(c);
+}
+
 static void test_creds_chain_none_lists_every_source(void **state)
 {
     (void)state;
@@ -155,11 +170,12 @@ static void test_creds_chain_refresh_window(void **state)
     assert_int_equal(calls[0], 4);
     creds_chain_free(c);
 
-    /* Expired and the refresh fails: an error. */
+    /* Expired by now and the refresh fails: an error. */
     reset_fakes(CREDS_FOUND, CREDS_DECLINED, CREDS_DECLINED);
     c = creds_chain_new_with(NULL, fakes, 3, &err);
-    fake_expiration[0] = time(NULL) - 10;
+    fake_expiration[0] = time(NULL) + 1;
     assert_non_null(creds_chain_get(c, &err));
+    sleep(2);
     fake_status[0] = CREDS_FAILED;
     assert_null(creds_chain_get(c, &err));
     assert_int_equal(err.code, BL_ERR_NETWORK);
@@ -340,8 +356,12 @@ static void test_creds_chain_profile_selection_and_errors(void **state)
     (void)state;
     write_file(cred_path, "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = s1\n"
                           "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s2\n"
-                          "[half]\naws_access_key_id = AKIDHALF\n");
+                          "[half]\naws_access_key_id = AKIDHALF\n"
+                          "[role]\naws_access_key_id = AKIDBASE\naws_secret_access_key = s4\n"
+                          "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n"
+                          "[mixed]\naws_access_key_id = AKIDMIXED\naws_secret_access_key = s5\n");
     write_file(cfg_path, "[profile proc]\ncredential_process = /bin/echo\n[profile sso]\nsso_session = x\n"
+                         "[profile mixed]\naws_session_token = stale-token-from-config\n"
                          "[profile regiononly]\nregion = eu-west-1\n[profile cfgkeys]\n"
                          "aws_access_key_id = AKIDCFG\naws_secret_access_key = s3\n");
     RESOLVE_OK("AKIDDEFAULT", "shared-files");
@@ -350,8 +370,24 @@ static void test_creds_chain_profile_selection_and_errors(void **state)
     setenv("AWS_PROFILE", "cfgkeys", 1);
     RESOLVE_OK("AKIDCFG", "shared-files");
 
-    setenv("AWS_PROFILE", "half", 1);
+    /* Keys, secret and token come from one file: a token in the other file is not mixed in. */
+    setenv("AWS_PROFILE", "mixed", 1);
+    bl_error mixed_err;
+    creds_chain *mixed = creds_chain_new(http, &mixed_err);
+    assert_non_null(mixed);
+    const aws_credentials *mc = creds_chain_get(mixed, &mixed_err);
+    assert_non_null(mc);
+    assert_string_equal(mc->access_key_id, "AKIDMIXED");
+    assert_null(mc->session_token);
+    creds_chain_free(mixed);
+
+    /* A role to assume wins over the profile's static keys in the SDKs: refuse, don't use the keys. */
+    setenv("AWS_PROFILE", "role", 1);
     bl_error e = resolve_fails(BL_ERR_CONFIG);
+    assert_non_null(strstr(e.message, "role_arn"));
+
+    setenv("AWS_PROFILE", "half", 1);
+    e = resolve_fails(BL_ERR_CONFIG);
     assert_non_null(strstr(e.message, "aws_secret_access_key"));
     setenv("AWS_PROFILE", "proc", 1);
     e = resolve_fails(BL_ERR_CONFIG);
@@ -495,6 +531,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_creds_chain_first_found_wins),
         cmocka_unit_test(test_creds_chain_configured_failure_stops),
+        cmocka_unit_test(test_creds_chain_expired_credentials_are_refused),
         cmocka_unit_test(test_creds_chain_none_lists_every_source),
         cmocka_unit_test(test_creds_chain_refresh_window),
         cmocka_unit_test_setup(test_creds_chain_env_beats_files, each),

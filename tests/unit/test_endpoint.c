@@ -24,7 +24,8 @@ static void clear_env(void)
 {
     static const char *const vars[] = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
                                        "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS",
-                                       "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"};
+                                       "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+                                       "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         unsetenv(vars[i]);
 }
@@ -139,6 +140,39 @@ static void test_endpoint_defaults_and_partitions(void **state)
     assert_string_equal(aws_service_signing_name(AWS_SVC_STS), "sts");
 }
 
+static void test_endpoint_fips_and_dualstack(void **state)
+{
+    (void)state;
+    char url[AWS_ENDPOINT_URL_MAX];
+    bl_error err;
+    bl_error_clear(&err);
+    setenv("AWS_USE_FIPS_ENDPOINT", "true", 1);
+    assert_int_equal(aws_endpoint_url(AWS_SVC_SECRETS_MANAGER, "us-east-1", url, sizeof url, &err), 0);
+    assert_string_equal(url, "https://secretsmanager-fips.us-east-1.amazonaws.com");
+    assert_int_equal(aws_endpoint_url(AWS_SVC_S3, "us-gov-west-1", url, sizeof url, &err), 0);
+    assert_string_equal(url, "https://s3-fips.us-gov-west-1.amazonaws.com");
+    assert_int_equal(aws_endpoint_url(AWS_SVC_STS, "us-east-2", url, sizeof url, &err), 0);
+    assert_string_equal(url, "https://sts-fips.us-east-2.amazonaws.com");
+    setenv("AWS_USE_DUALSTACK_ENDPOINT", "true", 1);
+    assert_int_equal(aws_endpoint_url(AWS_SVC_S3, "eu-west-1", url, sizeof url, &err), 0);
+    assert_string_equal(url, "https://s3-fips.dualstack.eu-west-1.amazonaws.com");
+    unsetenv("AWS_USE_FIPS_ENDPOINT");
+    assert_int_equal(aws_endpoint_url(AWS_SVC_S3, "eu-west-1", url, sizeof url, &err), 0);
+    assert_string_equal(url, "https://s3.dualstack.eu-west-1.amazonaws.com");
+    assert_int_equal(aws_endpoint_url(AWS_SVC_SECRETS_MANAGER, "eu-west-1", url, sizeof url, &err), 0);
+    assert_string_equal(url, "https://secretsmanager.eu-west-1.amazonaws.com");
+    assert_int_equal(aws_endpoint_url(AWS_SVC_STS, "eu-west-1", url, sizeof url, &err), -1);
+    assert_int_equal(err.code, BL_ERR_CONFIG);
+    /* With a custom endpoint the SDKs refuse to guess. */
+    setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000", 1);
+    assert_int_equal(aws_endpoint_url(AWS_SVC_S3, "eu-west-1", url, sizeof url, &err), -1);
+    assert_non_null(strstr(err.message, "AWS_USE_DUALSTACK_ENDPOINT"));
+    assert_non_null(strstr(err.message, "AWS_ENDPOINT_URL"));
+    unsetenv("AWS_USE_DUALSTACK_ENDPOINT");
+    assert_int_equal(aws_endpoint_url(AWS_SVC_S3, "eu-west-1", url, sizeof url, &err), 0);
+    assert_string_equal(url, "http://127.0.0.1:5000");
+}
+
 static void test_endpoint_override_precedence(void **state)
 {
     (void)state;
@@ -225,6 +259,7 @@ int main(void)
         cmocka_unit_test_setup(test_endpoint_region_invalid, each),
         cmocka_unit_test_setup(test_endpoint_region_from_arn, each),
         cmocka_unit_test_setup(test_endpoint_defaults_and_partitions, each),
+        cmocka_unit_test_setup(test_endpoint_fips_and_dualstack, each),
         cmocka_unit_test_setup(test_endpoint_override_precedence, each),
         cmocka_unit_test_setup(test_endpoint_invalid_urls_name_the_setting, each),
     };

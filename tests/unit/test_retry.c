@@ -100,6 +100,7 @@ static void test_retry_codes(void **state)
     }
     assert_true(retry_code_is_transient("RequestTimeout"));
     assert_true(retry_code_is_transient("RequestTimeoutException"));
+    assert_true(retry_code_is_transient("IDPCommunicationError"));
     assert_false(retry_code_is_throttling("throttling")); /* codes are case-sensitive */
     assert_false(retry_code_is_throttling(NULL));
     assert_false(retry_code_is_throttling(""));
