@@ -96,10 +96,12 @@ static const char *error_label(const bl_error *e)
 }
 
 /* Lists into the response. Returns the number of buckets, or -1 with err set. */
-static long serve_listing(worker *w, response *r, const char *prefix, bl_error *err, bool *partial)
+static long serve_listing(worker *w, response *r, const char *prefix, bl_error *err, bool *partial,
+                          bool *over_json_cap)
 {
     s3_list_stats stats;
     *partial = false;
+    *over_json_cap = false;
     if (!r->json) {
         render_list list;
         render_list_init(&list, &r->body, false, prefix);
@@ -139,6 +141,9 @@ static long serve_listing(worker *w, response *r, const char *prefix, bl_error *
     if (rc > 0 || (rc == 0 && (render_json_end(&list) != 0 || mem.failed))) {
         bl_error_set(err, BL_ERR_TOO_LARGE, "the bucket list is larger than %ld bytes as JSON: ask for fewer "
                      "buckets with ?prefix=, use the HTML form, or raise BUCKETLIST_JSON_MAX_BYTES", json_max);
+        err->http_status = 0;
+        err->aws_code[0] = '\0';
+        *over_json_cap = true;
         rc = -1;
     }
     long count = list.count;
@@ -207,16 +212,17 @@ void handler_serve(worker *w, FCGX_Request *req)
         send_error(&r, 503, err.message, "Retry-After: 5\r\n");
         line.error_code = error_label(&err);
     } else {
-        bool partial = false;
+        bool partial = false, over_json_cap = false;
         const char *prefix = info.has_prefix && info.prefix[0] != '\0' ? info.prefix : NULL;
-        long count = serve_listing(w, &r, prefix, &err, &partial);
+        long count = serve_listing(w, &r, prefix, &err, &partial, &over_json_cap);
         line.buckets = count;
         if (count < 0 || partial) {
             line.error_code = error_label(&err);
             log_failure(&info, &err);
         }
+        /* Our own JSON cap is a limit of this server (500), not an upstream failure (502). */
         if (count < 0 && !r.headers_sent)
-            send_error(&r, render_error_status(&err), render_error_message(&err), NULL);
+            send_error(&r, over_json_cap ? 500 : render_error_status(&err), render_error_message(&err), NULL);
     }
     if (!r.headers_sent)
         send_headers(&r, 200, content_type(&r), NULL);

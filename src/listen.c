@@ -33,7 +33,16 @@ static int open_unix(const char *path, int backlog, bl_error *err)
         if (!S_ISSOCK(st.st_mode))
             return bl_error_set(err, BL_ERR_CONFIG, "--socket %s exists and is not a socket: remove it or pick "
                                 "another path", path);
-        unlink(path); /* a stale socket from an earlier run */
+        /* Replace a stale socket from an earlier run, never a live one (as spawn-fcgi does). */
+        int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (probe >= 0 && connect(probe, (struct sockaddr *)&addr, sizeof addr) == 0) {
+            close(probe);
+            return bl_error_set(err, BL_ERR_CONFIG, "--socket %s: another process is already accepting on it; "
+                                "stop it or pick another path", path);
+        }
+        if (probe >= 0)
+            close(probe);
+        unlink(path);
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)

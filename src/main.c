@@ -164,14 +164,25 @@ int main(int argc, char **argv)
     }
     FCGX_Request req;
     FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+    /* Stop signals may interrupt only the wait for a request: libfcgi does not resume a write that
+     * a signal interrupts, so during a request they stay blocked and take effect after it. */
+    sigset_t stop_signals, unblocked;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &stop_signals, &unblocked);
     log_event("info", "accepting requests (bucketlist %s)", BUCKETLIST_VERSION);
-    while (!stop_requested) {
-        int rc = FCGX_Accept_r(&req);
+    for (;;) {
+        sigprocmask(SIG_SETMASK, &unblocked, NULL);
+        int rc = stop_requested ? -1 : FCGX_Accept_r(&req);
+        sigprocmask(SIG_BLOCK, &stop_signals, NULL);
         if (rc < 0) {
             if (!stop_requested)
                 log_event("error", "FastCGI accept failed (%d); stopping", rc);
             break;
         }
+        /* A request accepted just as a stop signal arrived is still served. */
         handler_serve(w, &req);
         FCGX_Finish_r(&req);
     }

@@ -16,14 +16,21 @@ void redact_for_public(char *msg)
     while (*in != '\0') {
         int at_word_start = in == msg || !isalnum((unsigned char)in[-1]);
         if (at_word_start && strncmp(in, "arn:", 4) == 0) {
-            while (!ends_arn(*in))
-                in++;
+            const char *end = in;
+            int colons = 0;
+            while (!ends_arn(*end))
+                colons += *end++ == ':';
             /* A sentence's final period is not part of the ARN. */
-            if (in > msg && in[-1] == '.' && (ends_arn(*in)))
-                in--;
-            memcpy(out, "[ARN]", 5);
-            out += 5;
-            continue;
+            if (end[-1] == '.')
+                end--;
+            /* Only a real ARN (arn:partition:service:region:account:resource, five colons) is replaced;
+             * it is always longer than "[ARN]", so the text only shrinks. */
+            if (colons >= 5) {
+                memcpy(out, "[ARN]", 5);
+                out += 5;
+                in = end;
+                continue;
+            }
         }
         if (at_word_start && isdigit((unsigned char)*in)) {
             size_t n = strspn(in, "0123456789");

@@ -84,7 +84,8 @@ static void explain_error(bl_error *err, const char *id, const char *region, con
     snprintf(detail, sizeof detail, "%s", err->message);
     const char *code = err->aws_code;
 
-    if (code[0] == '\0' && err->http_status >= 400 && err->http_status < 500) {
+    if (code[0] == '\0' && err->http_status >= 400 && err->http_status < 500 && !bl_error_is_transient(err) &&
+        err->http_status != 408) {
         /* Secrets Manager always names its errors; a bare 4xx comes from something else. */
         bl_error_set(err, BL_ERR_CLIENT,
                      "the Secrets Manager endpoint for region %s answered HTTP %d without an AWS error code, so it "

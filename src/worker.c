@@ -25,7 +25,8 @@ struct worker {
     char s3_endpoint[512];
     char bootstrap_source[48];
     int fetches;             /* successful GetSecretValue fetches */
-    time_t last_refetch;     /* when a rotation re-fetch last ran (0: never) */
+    time_t last_refetch;     /* when a rotation re-fetch was last tried (0: never) */
+    bool last_refetch_ok;    /* and whether it got the secret */
     int failures;            /* consecutive failed start-up fetches */
     time_t next_try;         /* earliest time of the next start-up fetch */
     bl_error last_error;     /* why the credentials are not loaded */
@@ -191,9 +192,18 @@ int worker_ensure_ready(worker *w, bl_error *err)
     return -1;
 }
 
+/* The codes by which S3 says the key in the secret is no longer good: the secret was probably
+ * rotated. Other auth errors (clock skew, a malformed token) are not cured by fetching it again. */
 static bool rejected_credentials(const bl_error *e)
 {
-    return e->code == BL_ERR_AUTH;
+    static const char *const codes[] = {"InvalidAccessKeyId", "ExpiredToken", "SignatureDoesNotMatch",
+                                        "TokenRefreshRequired"};
+    if (e->code != BL_ERR_AUTH)
+        return false;
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (strcmp(e->aws_code, codes[i]) == 0)
+            return true;
+    return false;
 }
 
 int worker_list_buckets(worker *w, const char *prefix, s3_page_fn on_page, void *ctx, s3_list_stats *stats,
@@ -208,8 +218,9 @@ int worker_list_buckets(worker *w, const char *prefix, s3_page_fn on_page, void 
     /* S3 no longer accepts the key: the secret was probably rotated. Fetch it once more. */
     time_t now = now_s();
     if (w->last_refetch != 0 && now - w->last_refetch < w->cfg.refetch_interval_s) {
-        bl_error_prefix(err, "S3 rejected the credentials from the secret, which was re-fetched %ld s ago "
-                             "(re-fetches are at most one per %d s, BUCKETLIST_REFETCH_INTERVAL): ",
+        bl_error_prefix(err, "S3 rejected the credentials from the secret; %s %ld s ago, and re-fetches are at "
+                             "most one per %d s (BUCKETLIST_REFETCH_INTERVAL): ",
+                        w->last_refetch_ok ? "the secret was re-fetched" : "a re-fetch of the secret failed",
                         (long)(now - w->last_refetch), w->cfg.refetch_interval_s);
         return -1;
     }
@@ -219,7 +230,8 @@ int worker_list_buckets(worker *w, const char *prefix, s3_page_fn on_page, void 
     log_event("info", "S3 rejected the credentials (%s); fetching the secret again", code[0] ? code : "auth");
     bl_error fetch_err;
     bl_error_clear(&fetch_err);
-    if (fetch_secret(w, &fetch_err) != 0) {
+    w->last_refetch_ok = fetch_secret(w, &fetch_err) == 0;
+    if (!w->last_refetch_ok) {
         *err = fetch_err;
         bl_error_prefix(err, "S3 rejected the credentials (%s) and fetching the secret again failed: ",
                         code[0] ? code : "auth");

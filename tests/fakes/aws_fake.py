@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 LOCK = threading.Lock()
 STATE = {
-    "sm": "ok",            # ok | unavailable | notfound | denied | throttled | bare404
+    "sm": "ok",            # ok | unavailable | notfound | denied | throttled | bare404 | bare429
     "secret": {},          # the SecretString object
     "s3_keys": [],         # access key ids S3 accepts; empty: any
     "s3_delay": 0.0,       # seconds before S3 answers
@@ -64,8 +64,8 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATS["sm_calls"] += 1
                 mode, secret = STATE["sm"], dict(STATE["secret"])
-            if mode == "bare404":  # something that is not Secrets Manager
-                return self.send(404, "", "text/html")
+            if mode in ("bare404", "bare429"):  # something that is not Secrets Manager (a proxy, a load balancer)
+                return self.send(int(mode[4:]), "", "text/html")
             if mode in SM_ERRORS:
                 status, code, msg = SM_ERRORS[mode]
                 return self.send(status, json.dumps({"__type": code, "Message": msg}),

@@ -52,27 +52,28 @@ def send_request(sock, method="GET", uri="/buckets", headers=None):
 def read_response(sock, timeout=30):
     """Returns (status, headers dict lower-case, body bytes)."""
     sock.settimeout(timeout)
-    buf = b""
-    out = b""
-    while True:
-        while len(buf) < 8:
-            chunk = sock.recv(65536)
+    buf = bytearray()
+    pos = 0
+    out = bytearray()
+
+    def need(n):
+        while len(buf) - pos < n:
+            chunk = sock.recv(262144)
             if not chunk:
                 raise ConnectionError("worker closed the connection before END_REQUEST")
-            buf += chunk
-        _, rtype, _, clen, plen, _ = struct.unpack("!BBHHBB", buf[:8])
-        while len(buf) < 8 + clen + plen:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("worker closed the connection mid-record")
-            buf += chunk
-        content = buf[8:8 + clen]
-        buf = buf[8 + clen + plen:]
+            buf.extend(chunk)
+
+    while True:
+        need(8)
+        _, rtype, _, clen, plen, _ = struct.unpack("!BBHHBB", bytes(buf[pos:pos + 8]))
+        need(8 + clen + plen)
+        content = bytes(buf[pos + 8:pos + 8 + clen])
+        pos += 8 + clen + plen
         if rtype == STDOUT:
-            out += content
+            out.extend(content)
         elif rtype == END_REQUEST:
             break
-    head, _, body = out.partition(b"\r\n\r\n")
+    head, _, body = bytes(out).partition(b"\r\n\r\n")
     headers = {}
     for line in head.decode("latin-1").split("\r\n"):
         if ":" in line:

@@ -128,7 +128,9 @@ if __name__ == "__main__":
 class TestInstall(unittest.TestCase):
     def test_install_honours_destdir_and_prefix(self):
         dest = harness.tmp_dir("install-destdir")
-        r = harness.run(["make", "-s", "-C", ROOT, "install", "DESTDIR=" + dest, "PREFIX=/opt/bl"], timeout=120)
+        # The plain build tree, also when the suite runs against the sanitizer build (BUILD=build-asan).
+        r = harness.run(["make", "-s", "-C", ROOT, "install", "BUILD=build", "DESTDIR=" + dest, "PREFIX=/opt/bl"],
+                        timeout=300)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         worker = os.path.join(dest, "opt/bl/lib/bucketlist/cgi-bin/bucketlist.fcgi")
         self.assertTrue(os.access(worker, os.X_OK))

@@ -149,6 +149,13 @@ static void public_messages_hide_arns_and_account_ids(void **state)
     strcpy(msg, "");
     redact_for_public(msg);
     assert_string_equal(msg, "");
+    /* Short "arn:" words are not ARNs, and must never make the text grow. */
+    strcpy(msg, "use 'arn:' here, arn:. and arn:a:b");
+    redact_for_public(msg);
+    assert_string_equal(msg, "use 'arn:' here, arn:. and arn:a:b");
+    strcpy(msg, "arn:aws:s3:::bucket.");
+    redact_for_public(msg);
+    assert_string_equal(msg, "[ARN].");
 }
 
 int main(void)
