@@ -140,8 +140,12 @@ creds_status creds_imds_fetch(creds_ctx *ctx, aws_credentials *out, char *why, s
         /* No answer, or a metadata service without IMDSv2 (403/404/405 mean "v1 only" to the SDKs). */
         if (resp.status == 0 || resp.status == 403 || resp.status == 404 || resp.status == 405) {
             if (resp.status == 0)
-                snprintf(why, why_len, "no instance metadata service at %s (%s)", s.base,
-                         bl_errcode_name(call_err.code));
+                /* In a container on EC2 the token answer is dropped when the instance's hop limit is 1. */
+                snprintf(why, why_len, "no instance metadata service at %s (%s%s)", s.base,
+                         bl_errcode_name(call_err.code),
+                         call_err.code == BL_ERR_TIMEOUT ? "; in a container on EC2, set the instance's "
+                                                           "HttpPutResponseHopLimit to 2"
+                                                         : "");
             else
                 snprintf(why, why_len, "%s refused the IMDSv2 token request (HTTP %ld; IMDSv1 is not supported)",
                          s.base, resp.status);

@@ -146,6 +146,7 @@ class ImdsTests(unittest.TestCase):
         self.assertEqual(rc, 1, out)
         self.assertEqual(kv["error"], "no-credentials")
         self.assertIn("no instance metadata service", out)
+        self.assertIn("HttpPutResponseHopLimit", out)  # the usual cause of a silent token request on EC2
         self.assertLess(elapsed, 3.0)
 
 
