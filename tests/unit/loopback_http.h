@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http.h"
+
 #define LOOPBACK_MAX 16
 #define LOOPBACK_REQ_MAX 65536
 
@@ -134,6 +136,20 @@ static inline const char *loopback_request_line(const loopback_server *s, int i,
     memcpy(out, r, len);
     out[len] = '\0';
     return out;
+}
+
+/* An HTTP client for talking to the loopback server: one attempt per call (the scripts count
+ * requests), and no proxy from the environment in the way. NULL on failure. */
+static inline http_client *loopback_client_new(void)
+{
+    http_config cfg;
+    bl_error e;
+    unsetenv("AWS_MAX_ATTEMPTS");
+    setenv("NO_PROXY", "127.0.0.1", 1);
+    if (http_config_from_env(&cfg, &e) != 0)
+        return NULL;
+    cfg.max_attempts = 1;
+    return http_client_new(&cfg, &e);
 }
 
 #endif
